@@ -1,0 +1,5 @@
+"""Entry point for ``python -m factor``."""
+
+from factor.cli import main
+
+raise SystemExit(main())
