@@ -175,7 +175,9 @@ def erf_extent(erf_map: np.ndarray, threshold: float) -> tuple[int, int]:
     if values.ndim != 2:
         raise ValueError(f"erf_map must be a 2-D H×W array, got shape {values.shape}")
     if not 0 <= threshold < 1:
-        raise ValueError(f"threshold must be a fraction of the maximum in [0, 1), got {threshold!r}")
+        raise ValueError(
+            f"threshold must be a fraction of the maximum in [0, 1), got {threshold!r}"
+        )
     rows, columns = np.nonzero(values > threshold * values.max())
     if rows.size == 0:
         return 0, 0
@@ -223,6 +225,6 @@ def _normalize(total: torch.Tensor) -> np.ndarray:
     """Scale the map to maximum 1, or return zeros with a warning if it is all zero."""
     peak = total.max().item()
     if peak == 0:
-        logger.warning("effective receptive field is all zero; the gradient did not reach the input")
+        logger.warning("effective receptive field is all zero: no gradient reached the input")
         return total.numpy()
     return (total / peak).numpy()

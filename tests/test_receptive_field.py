@@ -109,7 +109,9 @@ def test_erf_single_conv_equals_kernel_magnitude() -> None:
     # is w placed around the centre, whatever x is. So the map is |w| / max|w|
     # with max|w| = 4, centred at input pixel (2, 2) of a 5×5 input (the
     # single 3×3 output's centre pixel is output (1, 1), which reads rows 1..3).
-    kernel = torch.tensor([[1.0, -2.0, 0.0], [0.0, 4.0, 1.0], [2.0, 0.0, -1.0]], dtype=torch.float64)
+    kernel = torch.tensor(
+        [[1.0, -2.0, 0.0], [0.0, 4.0, 1.0], [2.0, 0.0, -1.0]], dtype=torch.float64
+    )
     conv = nn.Conv2d(1, 1, 3, bias=False).double()
     with torch.no_grad():
         conv.weight.copy_(kernel.view(1, 1, 3, 3))
