@@ -208,6 +208,8 @@ def _time_forward(
     warmup: int,
 ) -> benchmark.Measurement:
     """Run the warm-up passes, then time ``model(inputs)`` with a benchmark Timer."""
+    # NOTE: Only test_measure_latency_on_cuda covers the CUDA branch, and it
+    # is skipped on machines without a GPU.
     clock = _synchronized_clock(device) if device.type == "cuda" else timeit.default_timer
     timer = benchmark.Timer(
         stmt="model(inputs)",
