@@ -19,7 +19,12 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import torch
 from torch import nn
-from torch.utils import benchmark
+
+# NOTE: importing torch.utils.benchmark imports torch.utils.cpp_extension, which
+# logs a warning with a timestamp and process id when a CUDA build of torch
+# finds no GPU. It is noise in every notebook that times code, so it is muted.
+logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
+from torch.utils import benchmark  # noqa: E402
 
 from factor.provenance import device_name
 
