@@ -7,3 +7,16 @@ fields, low-rank analysis), data loading, a training loop and plotting.
 """
 
 __version__ = "0.1.0"
+
+from factor.counting import CostReport, count_flops, count_parameters
+from factor.layers import ConvBNAct, DepthwiseSeparableConv2d, FactorizedConv2d, StackedConv2d
+
+__all__ = [
+    "ConvBNAct",
+    "CostReport",
+    "DepthwiseSeparableConv2d",
+    "FactorizedConv2d",
+    "StackedConv2d",
+    "count_flops",
+    "count_parameters",
+]
