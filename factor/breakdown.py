@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from torch import nn
 
-from factor.counting import CostReport
+from factor.counting import ROOT_LABEL, CostReport
 
 
 def layer_kind(module: nn.Module) -> str:
@@ -38,6 +38,7 @@ def cost_by_layer_kind(model: nn.Module, report: CostReport) -> pd.DataFrame:
         MACs, largest first.
     """
     modules = dict(model.named_modules())
+    modules[ROOT_LABEL] = model  # the report names the root module ROOT_LABEL
     rows = report.by_module.copy()
     rows["kind"] = [layer_kind(modules[name]) for name in rows["module"]]
     grouped = rows.groupby("kind").agg(

@@ -45,3 +45,11 @@ def test_cost_by_layer_kind_on_toy_network():
     assert table["macs"].sum() == report.macs
     assert table["macs_share"].sum() == pytest.approx(1.0)
     assert list(table.index[:1]) == ["conv 3x3"]  # largest first
+
+
+def test_cost_by_layer_kind_bare_layer():
+    # A bare layer is its own root module: 4*8*3*3 = 288 weights at 5*5 = 25 positions.
+    layer = nn.Conv2d(4, 8, 3, padding=1, bias=False)
+    table = cost_by_layer_kind(layer, count_flops(layer, input_size=(1, 4, 5, 5)))
+    assert table["kind"].tolist() == ["conv 3x3"]
+    assert table["macs"].tolist() == [288 * 25]
