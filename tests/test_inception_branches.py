@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from factor.inception.branches import BranchedBlock, layer_names
+from factor.inception.branches import BranchedBlock, layer_names, layer_table
 from factor.inception.spec import conv_same
 
 
@@ -46,3 +46,13 @@ def test_add_branch_rejects_duplicate():
 def test_add_branch_rejects_bad_chains(chain, heads, message):
     with pytest.raises(ValueError, match=message):
         BranchedBlock().add_branch("b", chain, heads)
+
+
+def test_layer_table_lists_layers():
+    block = BranchedBlock()
+    block.add_branch("b", [conv_same(3, 4, 1)], [conv_same(4, 5, (1, 3)), conv_same(4, 6, (3, 1))])
+    table = layer_table(block)
+    assert list(table["layer"]) == ["b_1", "b_2a", "b_2b"]
+    assert list(table["kernel"]) == ["1x1", "1x3", "3x1"]
+    assert list(table["out_channels"]) == [4, 5, 6]
+    assert list(table["padding"]) == [(0, 0), (0, 1), (1, 0)]

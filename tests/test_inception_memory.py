@@ -19,6 +19,8 @@ def test_peak_counts_input_and_output_of_relu():
     # Flatten is a view of the ReLU output, so 128 bytes remain at the end.
     assert result.peak_bytes == 256
     assert result.final_bytes == 128
+    # Two new 128-byte storages were written in all.
+    assert result.allocated_bytes == 256
 
 
 def test_inplace_relu_adds_nothing():
@@ -37,3 +39,11 @@ def test_peak_scales_with_batch(batch_size):
 def test_rejects_bad_input_size():
     with pytest.raises(ValueError, match="four positive ints"):
         peak_activation_memory(toy(inplace=False), (1, 0, 4, 4))
+
+
+def test_peak_by_child():
+    result = peak_activation_memory(toy(inplace=False), (1, 1, 4, 4))
+    # Children of the Sequential are named "0", "1", "2". During the conv only its
+    # 128-byte output is new; during the ReLU both 128-byte tensors are alive;
+    # during the Flatten the conv output is freed and the view adds nothing.
+    assert result.peak_by_child == {"0": 128, "1": 256, "2": 128}

@@ -6,7 +6,7 @@ import torchvision
 
 from factor.counting import count_flops
 from factor.inception.network import inception_v3
-from factor.inception.stages import STAGES, stage_comparison, stage_costs, stage_of
+from factor.inception.stages import STAGES, shape_trail, stage_comparison, stage_costs, stage_of
 
 
 @pytest.mark.parametrize(
@@ -86,3 +86,14 @@ def test_stage_costs_without_aux():
     assert list(table["stage"]) == [s for s in STAGES if s != "aux"]
     assert table["macs"].sum() == report.macs
     assert table["params"].sum() == report.params
+
+
+def test_shape_trail_at_299():
+    table = shape_trail(inception_v3(factorized=False), image_size=299).set_index("layer")
+    # The counterpart keeps every grid: 35 after the stem, 17 and 8 after the reductions.
+    assert table.loc["maxpool2", "shape"] == (1, 192, 35, 35)
+    assert table.loc["Mixed_5d", "shape"] == (1, 288, 35, 35)
+    assert table.loc["Mixed_6e", "shape"] == (1, 768, 17, 17)
+    assert table.loc["Mixed_7c", "shape"] == (1, 2048, 8, 8)
+    assert table.loc["fc", "shape"] == (1, 1000)
+    assert "AuxLogits" not in table.index

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from string import ascii_lowercase
 
+import pandas as pd
 import torch
 from torch import Tensor, nn
 
@@ -94,6 +95,29 @@ class BranchedBlock(nn.Module):
     def branch_layers(self) -> list[BranchLayer]:
         """Every conv layer of the module, branch by branch, in call order."""
         return list(self._layers)
+
+
+def layer_table(block: BranchedBlock) -> pd.DataFrame:
+    """Tabulate a module's conv layers, branch by branch, in call order.
+
+    Returns:
+        Columns ``branch``, ``layer``, ``kernel`` (``1x7``), ``in_channels``,
+        ``out_channels``, ``stride``, ``padding`` and ``parallel``.
+    """
+    rows = [
+        {
+            "branch": entry.branch,
+            "layer": entry.name,
+            "kernel": entry.spec.kernel_label,
+            "in_channels": entry.spec.in_channels,
+            "out_channels": entry.spec.out_channels,
+            "stride": entry.spec.stride,
+            "padding": entry.spec.padding,
+            "parallel": entry.parallel,
+        }
+        for entry in block.branch_layers
+    ]
+    return pd.DataFrame(rows)
 
 
 def _check_channels(branch: str, chain: Sequence[ConvSpec], heads: Sequence[ConvSpec]) -> None:

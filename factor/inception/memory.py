@@ -35,14 +35,21 @@ class ActivationMemory:
     Attributes:
         peak_bytes: Largest sum of live activation bytes after any operator.
         final_bytes: Bytes still live when the pass returned (its outputs).
+        allocated_bytes: Sum of the sizes of all new storages, a measure of
+            how many activation bytes the pass writes.
         operators: Number of ATen operators the pass ran.
         input_size: Input shape, N x C x H x W.
+        peak_by_child: Peak while each top-level child of the model ran,
+            by child name, in call order. It includes every tensor alive
+            then, such as the module's input and finished branches.
     """
 
     peak_bytes: int
     final_bytes: int
+    allocated_bytes: int
     operators: int
     input_size: tuple[int, int, int, int]
+    peak_by_child: dict[str, int]
 
     @property
     def peak_mib(self) -> float:
@@ -58,7 +65,10 @@ class _LiveTensorBytes(TorchDispatchMode):
         self._live: dict[int, tuple[StorageWeakRef, int]] = {}
         self.current = 0
         self.peak = 0
+        self.allocated = 0
         self.operators = 0
+        self.label = ""
+        self.peak_by_label: dict[str, int] = {}
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
@@ -70,6 +80,7 @@ class _LiveTensorBytes(TorchDispatchMode):
             if isinstance(tensor, Tensor):
                 self._add(tensor, inputs)
         self.peak = max(self.peak, self.current)
+        self.peak_by_label[self.label] = max(self.peak_by_label.get(self.label, 0), self.current)
         return out
 
     def _drop_freed(self) -> None:
@@ -84,6 +95,7 @@ class _LiveTensorBytes(TorchDispatchMode):
         storage = tensor.untyped_storage()
         self._live[key] = (StorageWeakRef(storage), storage.nbytes())
         self.current += storage.nbytes()
+        self.allocated += storage.nbytes()
 
 
 def _storage_key(tensor: Tensor) -> int:
@@ -97,15 +109,27 @@ def peak_activation_memory(
 
     The model is switched to eval mode. The count is exact for the tensors
     it intercepts (see the module docstring) and independent of timing.
+    Operators outside any top-level child are attributed to ``""``.
     """
     if len(input_size) != 4 or min(input_size) < 1:
         raise ValueError(f"input_size must be four positive ints (N, C, H, W), got {input_size!r}")
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(input_size, generator=generator)
     model.eval()
-    with torch.no_grad(), _LiveTensorBytes() as tracker:
-        output = model(x)
-        tracker._drop_freed()
-        final = tracker.current
+    tracker = _LiveTensorBytes()
+    handles = [
+        child.register_forward_pre_hook(lambda *_, name=name: setattr(tracker, "label", name))
+        for name, child in model.named_children()
+    ]
+    try:
+        with torch.no_grad(), tracker:
+            output = model(x)
+            tracker._drop_freed()
+            final = tracker.current
+    finally:
+        for handle in handles:
+            handle.remove()
     del output
-    return ActivationMemory(tracker.peak, final, tracker.operators, tuple(input_size))
+    return ActivationMemory(
+        tracker.peak, final, tracker.allocated, tracker.operators, tuple(input_size), dict(tracker.peak_by_label)
+    )

@@ -17,6 +17,7 @@ therefore counts the head separately on the tensor it receives in training
 from __future__ import annotations
 
 import pandas as pd
+import torch
 from torch import nn
 
 from factor.counting import ROOT_LABEL, count_flops
@@ -121,3 +122,31 @@ def stage_comparison(image_size: int = 299, batch_size: int = 1) -> pd.DataFrame
         "macs_factorized", "macs_unfactorized", "macs_saving_pct",
     ]
     return combined[ordered].reset_index(names="stage")
+
+
+def shape_trail(model: InceptionV3, image_size: int = 299, batch_size: int = 1) -> pd.DataFrame:
+    """Record the output shape of each top-level layer in one eval-mode forward pass.
+
+    AuxLogits does not run in eval mode and so has no row.
+
+    Returns:
+        Columns ``layer``, ``stage`` and ``shape`` (N x C x H x W, or N x F
+        after the classifier), in call order.
+    """
+    rows: list[dict[str, object]] = []
+    handles = [
+        child.register_forward_hook(
+            lambda _module, _inputs, output, name=name: rows.append(
+                {"layer": name, "stage": stage_of(name), "shape": tuple(output.shape)}
+            )
+        )
+        for name, child in model.named_children()
+    ]
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(batch_size, 3, image_size, image_size))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return pd.DataFrame(rows)
