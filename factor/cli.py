@@ -10,7 +10,7 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-from factor import count_command
+from factor import count_command, train_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     subparsers = parser.add_subparsers(dest="command", required=True)
     count_command.register(subparsers)
+    train_command.register(subparsers)
     return parser
 
 
