@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
+import torch
 from torch import nn
 
 from factor.counting import count_flops
@@ -63,6 +64,17 @@ class LatencySettings:
     min_run_time: float = 0.3
     warmup: int = 3
     memory_format: str = "contiguous"
+
+
+def resolve_device(device: str) -> str:
+    """Turn ``"auto"`` into ``"cuda"`` when CUDA is available and ``"cpu"`` otherwise.
+
+    Any other value is returned unchanged; :func:`factor.latency.measure_latency`
+    validates it when the sweep runs.
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
 
 
 def standard_conv(in_channels: int, out_channels: int, kernel_size: int) -> nn.Conv2d:
@@ -307,6 +319,45 @@ def pivot_ratio(table: pd.DataFrame, keys: Sequence[str], column: str, numerator
     """
     wide = table.pivot_table(index=list(keys), columns="variant", values=column, sort=False)
     return wide[numerator] / wide[denominator]
+
+
+def savings(
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    reference: str = STANDARD,
+    candidate: str = FACTORIZED,
+) -> pd.DataFrame:
+    """Summarize a sweep as the saving of ``candidate`` over ``reference`` per setting.
+
+    Args:
+        table: Rows of a sweep, with a ``variant`` column.
+        keys: Columns that identify a setting, e.g. ``["kernel_size"]``.
+        reference: Variant in the numerators, the layer being replaced.
+        candidate: Variant in the denominators, the replacement.
+
+    Returns:
+        One row per setting, indexed by ``keys``, with ``param_saving`` and
+        ``mac_saving`` (reference over candidate, so 2 means half the cost)
+        and, when ``table`` has latency columns, ``reference_ms`` and
+        ``candidate_ms`` (median times per batch), ``speedup`` (their ratio)
+        and ``noisy`` (either measurement flagged).
+    """
+    summary = pd.DataFrame({
+        "param_saving": pivot_ratio(table, keys, "params", reference, candidate),
+        "mac_saving": pivot_ratio(table, keys, "macs", reference, candidate),
+    })
+    if "median_ms" in table.columns:
+        medians = table.pivot_table(
+            index=list(keys), columns="variant", values="median_ms", sort=False
+        )
+        summary["reference_ms"] = medians[reference]
+        summary["candidate_ms"] = medians[candidate]
+        summary["speedup"] = medians[reference] / medians[candidate]
+        flags = table.pivot_table(
+            index=list(keys), columns="variant", values="noisy", aggfunc="max", sort=False
+        )
+        summary["noisy"] = flags[reference].astype(bool) | flags[candidate].astype(bool)
+    return summary
 
 
 def _sweep(

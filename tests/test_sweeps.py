@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 from torch import nn
 
 from factor import costs
@@ -15,6 +16,8 @@ from factor.sweeps import (
     measure_variants,
     nonlinearity_comparison,
     pivot_ratio,
+    resolve_device,
+    savings,
     separable_comparison,
 )
 
@@ -127,3 +130,31 @@ def test_pivot_ratio_missing_variant_raises():
     table = kernel_size_sweep(4, 6, [3])
     with pytest.raises(KeyError):
         pivot_ratio(table, ["kernel_size"], "macs", "standard", "separable")
+
+
+def test_savings_without_latency():
+    table = kernel_size_sweep(8, 6, [3, 7])
+    summary = savings(table, ["kernel_size"])
+    assert list(summary.columns) == ["param_saving", "mac_saving"]
+    # C_in = C_mid = C_out: MACs and weights both drop by k / 2.
+    assert summary.loc[3, "mac_saving"] == pytest.approx(1.5)
+    assert summary.loc[7, "param_saving"] == pytest.approx(3.5)
+
+
+def test_savings_with_latency():
+    table = kernel_size_sweep(4, 6, [3], QUICK)
+    summary = savings(table, ["kernel_size"])
+    times = table.set_index("variant")["median_ms"]
+    assert summary.loc[3, "reference_ms"] == times["standard"]
+    assert summary.loc[3, "candidate_ms"] == times["factorized"]
+    assert summary.loc[3, "speedup"] == pytest.approx(times["standard"] / times["factorized"])
+    assert summary["noisy"].dtype == bool
+
+
+def test_resolve_device(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda"
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("cuda:1") == "cuda:1"
