@@ -1,7 +1,9 @@
 # Two commands reproduce the report on a fresh machine:
 #   make book   create .venv, install pinned requirements, execute the
 #               notebooks with papermill into book/, render the HTML
-#   make test   create .venv if needed, run pytest and nbval
+#   make test   create .venv if needed, run pytest (the browser suite too)
+#               and nbval
+#   make pdf    print the single-page HTML book to _build/pdf/book.pdf
 # PROFILE selects the notebooks' parameter profile (default: default).
 
 PYTHON  ?= python3
@@ -10,11 +12,14 @@ PROFILE ?= default
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: book test env html execute lock clean
+.PHONY: book test env html execute lock clean pdf chromium
 
 book: execute html
 
+# The browser tests need Chromium; when it cannot be installed they fail
+# under CI (CI=true) and are skipped elsewhere, so the set-up may fail here.
 test: $(STAMP)
+	-bash tools/ensure_chromium.sh
 	$(BIN)/python -m pytest tests book --nbval --nbval-current-env \
 		--nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=1800
 
@@ -32,6 +37,15 @@ execute: $(STAMP)
 html: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "HTML book: $(CURDIR)/_build/html/index.html"
+
+pdf: $(STAMP) chromium
+	$(BIN)/python -m tools.build_pdf
+	@echo "PDF book: $(CURDIR)/_build/pdf/book.pdf"
+
+# Debian's chromium and fonts-noto-cjk for the browser tests and the PDF
+# (apt-get, so it needs root; it does nothing when both are installed).
+chromium:
+	bash tools/ensure_chromium.sh
 
 # Re-pin requirements.txt from requirements.in in a throwaway environment.
 lock:
