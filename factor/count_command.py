@@ -16,6 +16,7 @@ import torchvision
 from torch import nn
 
 from factor.counting import CostReport, count_flops
+from factor.inception import inception_v3
 
 DEFAULT_INPUT_SIZE = 224
 # Models whose documented input size differs from DEFAULT_INPUT_SIZE.
@@ -53,6 +54,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object instead of text"
+    )
+    parser.add_argument(
+        "--unfactorized",
+        action="store_true",
+        help="inception_v3 only: count factor's counterpart with every factorization undone",
+    )
+    parser.add_argument(
+        "--no-aux",
+        action="store_true",
+        help="inception_v3 only: leave out the auxiliary classifier's parameters (its MACs "
+        "are never counted, because the count runs in eval mode)",
     )
     parser.set_defaults(func=run)
 
@@ -95,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--batch-size {args.batch_size} is invalid: pass a positive integer.")
 
     try:
-        model = build_model(args.model)
+        model = _build_requested_model(args)
         report = count_flops(model, (args.batch_size, IMAGE_CHANNELS, size, size))
     except ValueError as error:
         return _fail(str(error))
@@ -105,6 +117,22 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(_as_text(args.model, report))
     return 0
+
+
+def _build_requested_model(args: argparse.Namespace) -> nn.Module:
+    """Build torchvision's model, or factor's Inception v3 when an Inception option is set.
+
+    Raises:
+        ValueError: when ``--unfactorized`` or ``--no-aux`` is given for another model.
+    """
+    if not (args.unfactorized or args.no_aux):
+        return build_model(args.model)
+    if args.model != "inception_v3":
+        raise ValueError(
+            f"--unfactorized and --no-aux apply only to inception_v3, not {args.model!r}: "
+            "drop the option or count inception_v3."
+        )
+    return inception_v3(factorized=not args.unfactorized, aux_logits=not args.no_aux)
 
 
 def _fail(message: str) -> int:
