@@ -63,7 +63,7 @@ PRINT_CSS = """
 }
 """
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tools.build_pdf")
 
 
 @dataclass
