@@ -28,8 +28,10 @@ from factor.experiment import runner
 from factor.experiment.analysis import compare, compare_spread, learning_curves, summarize, verdict
 from factor.experiment.stats import (
     f_cdf,
+    f_quantile,
     regularized_incomplete_beta,
     student_t_cdf,
+    student_t_quantile,
     variance_ratio_test,
     welch_t_test,
 )
@@ -343,6 +345,8 @@ def test_compare_within_spread_is_no_difference() -> None:
     assert result.difference == pytest.approx(0.2)
     assert result.p_value == pytest.approx(1 - 2 * math.atan(2) / math.pi)
     assert result.verdict == "no_difference"
+    # Cauchy quantile tan(pi (0.975 - 1/2)) = 12.706 at df = 1, times SE 0.1.
+    assert result.threshold == pytest.approx(math.tan(math.pi * 0.475) * 0.1)
 
 
 def test_compare_needs_two_seeds() -> None:
@@ -402,6 +406,31 @@ def test_incomplete_beta_closed_forms(x: float, a: float, b: float) -> None:
     # I_x(1, 1) = x; I_x(a, 1) = x^a; I_x(1, b) = 1 - (1 - x)^b.
     expected = x**a if b == 1.0 else 1 - (1 - x) ** b
     assert regularized_incomplete_beta(x, a, b) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("probability", "df", "expected"),
+    [
+        # Cauchy (df = 1): tan(pi (p - 1/2)).
+        (0.975, 1.0, math.tan(math.pi * 0.475)),
+        (0.1, 1.0, math.tan(math.pi * -0.4)),
+        # df = 2: t = (2p - 1) sqrt(2 / (4 p (1 - p))), the inverse of the closed-form CDF.
+        (0.9, 2.0, 0.8 * math.sqrt(2 / (4 * 0.9 * 0.1))),
+    ],
+)
+def test_student_t_quantile(probability: float, df: float, expected: float) -> None:
+    assert student_t_quantile(probability, df) == pytest.approx(expected, abs=1e-8)
+
+
+@pytest.mark.parametrize(("probability", "expected"), [(0.975, 39.0), (0.025, 0.025 / 0.975), (0.5, 1.0)])
+def test_f_quantile_two_two(probability: float, expected: float) -> None:
+    # F(2, 2): p = x / (1 + x), so x = p / (1 - p).
+    assert f_quantile(probability, 2, 2) == pytest.approx(expected, abs=1e-8)
+
+
+def test_quantile_rejects_bounds() -> None:
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        student_t_quantile(1.0, 3)
 
 
 def test_welch_by_hand() -> None:

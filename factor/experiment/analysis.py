@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from factor.experiment.stats import variance_ratio_test, welch_t_test
+from factor.experiment.stats import student_t_quantile, variance_ratio_test, welch_t_test
 
 DEFAULT_ALPHA = 0.05
 """Significance level of the verdicts."""
@@ -30,6 +30,11 @@ class Comparison:
         mean_a, mean_b: Means over seeds.
         std_a, std_b: Sample standard deviations over seeds (n - 1).
         difference: ``mean_a - mean_b``.
+        standard_error: Standard error of the difference (Welch).
+        df: Welch–Satterthwaite degrees of freedom.
+        threshold: Smallest ``|difference|`` that these spreads would make
+            significant at ``alpha``: the t quantile at 1 - alpha / 2 times
+            the standard error.
         p_value: Two-sided p-value of Welch's t-test.
         verdict: ``"higher"``, ``"lower"`` or ``"no_difference"`` for a against b.
     """
@@ -40,6 +45,9 @@ class Comparison:
     std_a: float
     std_b: float
     difference: float
+    standard_error: float
+    df: float
+    threshold: float
     p_value: float
     verdict: str
 
@@ -106,6 +114,7 @@ def compare(
     sample_a = _final_values(frame, variant_a, placement, metric)
     sample_b = _final_values(frame, variant_b, placement if placement_b is None else placement_b, metric)
     test = welch_t_test(sample_a, sample_b)
+    threshold = student_t_quantile(1.0 - alpha / 2.0, test.df) * test.standard_error
     return Comparison(
         metric=metric,
         mean_a=float(sample_a.mean()),
@@ -113,6 +122,9 @@ def compare(
         std_a=float(sample_a.std(ddof=1)),
         std_b=float(sample_b.std(ddof=1)),
         difference=test.difference,
+        standard_error=test.standard_error,
+        df=test.df,
+        threshold=threshold,
         p_value=test.p_value,
         verdict=verdict(test.difference, test.p_value, alpha),
     )
