@@ -44,6 +44,6 @@ def test_rejects_bad_input_size():
 def test_peak_by_child():
     result = peak_activation_memory(toy(inplace=False), (1, 1, 4, 4))
     # Children of the Sequential are named "0", "1", "2". During the conv only its
-    # 128-byte output is new; during the ReLU both 128-byte tensors are alive;
-    # during the Flatten the conv output is freed and the view adds nothing.
+    # 128-byte output is new. During the ReLU both 128-byte tensors are alive.
+    # During the Flatten the conv output is freed, and the view adds nothing.
     assert result.peak_by_child == {"0": 128, "1": 256, "2": 128}

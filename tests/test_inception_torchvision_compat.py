@@ -22,14 +22,14 @@ def test_every_key_maps(reference):
 
 
 def test_outputs_agree(reference):
-    model = compat.factor_twin(reference)
+    model = compat.factor_from_torchvision(reference)
     result = compat.check_equivalence(reference, model, batch_size=1, seed=0)
     assert result.max_abs_diff <= 1e-5
     assert result.agrees
 
 
 def test_train_mode_aux_agrees(reference):
-    model = compat.factor_twin(reference)
+    model = compat.factor_from_torchvision(reference)
     x = torch.randn(2, 3, 299, 299)
     model.train()
     reference.train()
@@ -50,7 +50,7 @@ def test_train_mode_aux_agrees(reference):
 def test_transform_input_is_mirrored(reference):
     reference.transform_input = True
     try:
-        model = compat.factor_twin(reference)
+        model = compat.factor_from_torchvision(reference)
         assert model.transform_input
         assert compat.check_equivalence(reference, model, batch_size=1, image_size=139).agrees
         model.transform_input = False
@@ -90,6 +90,6 @@ def test_pretrained_weights_agree():
     if path is None:
         pytest.skip("IMAGENET1K_V1 checkpoint is not in the torch hub cache; nothing is downloaded")
     reference = compat.pretrained_reference(path)
-    model = compat.factor_twin(reference)
+    model = compat.factor_from_torchvision(reference)
     assert model.transform_input
     assert compat.check_equivalence(reference, model, batch_size=1).agrees

@@ -3,7 +3,7 @@
 Method: a ``TorchDispatchMode`` intercepts every ATen operator of the forward
 pass. After each operator it drops the storages that Python has freed since
 the last one, adds the storages of the operator's new outputs, and records
-the running total; the peak is the largest total. Outputs that share a
+the running total. The peak is the largest total. Outputs that share a
 storage with an input (views, in-place ReLU) add nothing. Weights, buffers
 and the input tensor exist before the pass and are not counted.
 

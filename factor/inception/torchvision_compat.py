@@ -119,7 +119,7 @@ def torchvision_reference(aux_logits: bool = True, transform_input: bool = False
     )
 
 
-def factor_twin(reference: nn.Module) -> InceptionV3:
+def factor_from_torchvision(reference: nn.Module) -> InceptionV3:
     """Build factor's factorized network with the reference's flags and load its weights.
 
     ``aux_logits``, ``transform_input`` and ``num_classes`` mirror the
