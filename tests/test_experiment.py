@@ -25,7 +25,7 @@ from factor.experiment import (
     write_csv_atomic,
 )
 from factor.experiment import runner
-from factor.experiment.analysis import compare, compare_spread, learning_curves, summarize, verdict
+from factor.experiment.analysis import compare, compare_samples, compare_spread, learning_curves, summarize, verdict
 from factor.experiment.stats import (
     f_cdf,
     f_quantile,
@@ -456,6 +456,19 @@ def test_variance_ratio_by_hand() -> None:
     # Variances 1 and 4: ratio 0.25; F(2, 2) CDF 0.25 / 1.25 = 0.2, two-sided p = 0.4.
     assert ratio == pytest.approx(0.25)
     assert p_value == pytest.approx(0.4)
+
+
+def test_variance_ratio_of_constant_samples() -> None:
+    assert variance_ratio_test([2.0, 2.0], [5.0, 5.0]) == (1.0, 1.0)
+    assert variance_ratio_test([1.0, 2.0], [5.0, 5.0]) == (math.inf, 0.0)
+
+
+def test_compare_samples_of_runs() -> None:
+    result = compare_samples(pd.Series([10.0, 12.0]), pd.Series([10.0, 12.0]), "images_per_second")
+    # Equal samples: difference 0, p-value 1.
+    assert result.difference == 0.0
+    assert result.p_value == pytest.approx(1.0)
+    assert result.verdict == "no_difference"
 
 
 def test_small_sample_raises() -> None:

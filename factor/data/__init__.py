@@ -7,7 +7,7 @@
   the training device, so the data path costs little next to the model.
 """
 
-from factor.data.augment import random_crop_flip
+from factor.data.augment import CROP_PADDING, random_crop_flip
 from factor.data.batches import TensorBatches, channel_statistics
 from factor.data.image_folder import IMAGE_EXTENSIONS, ImageFolderIndex, scan_image_folder
 from factor.data.paths import default_cache_dir, repository_root, shared_archive_path
@@ -15,6 +15,7 @@ from factor.data.sources import DataSource, resolve_data
 from factor.data.tensors import ImageTensors, balanced_subset, load_split
 
 __all__ = [
+    "CROP_PADDING",
     "IMAGE_EXTENSIONS",
     "DataSource",
     "ImageFolderIndex",

@@ -12,11 +12,14 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+CROP_PADDING = 4
+"""Zeros added on each side before the random crop, the usual choice for 32×32 CIFAR images."""
+
 
 def random_crop_flip(
     images: torch.Tensor,
     generator: torch.Generator,
-    padding: int = 4,
+    padding: int = CROP_PADDING,
     flip: bool = True,
 ) -> torch.Tensor:
     """Randomly crop (after zero padding) and horizontally flip each image.

@@ -42,7 +42,7 @@ class TensorBatches:
         std: Per-channel standard deviation in [0, 1] units, C elements.
         device: Where batches are produced. The whole dataset is moved there once.
         shuffle: Whether to draw a new order every epoch.
-        augment: Whether to apply ``random_crop_flip`` (padding 4, flip).
+        augment: Whether to apply ``random_crop_flip`` (``CROP_PADDING`` pixels, flip).
         seed: Seed of the generator behind shuffling and augmentation.
         channels_last: Whether to return batches in channels-last memory format.
     """

@@ -1,4 +1,4 @@
-"""Where the data cache and the shared CIFAR-10 archive live.
+"""Locations of the data cache and of the shared CIFAR-10 archive.
 
 Paths are resolved from the location of the ``factor`` package, not from the
 working directory, because papermill runs the notebooks inside ``book/``.

@@ -38,7 +38,7 @@ COMPLETE_MARKER = ".extracted"
 
 @dataclass(frozen=True)
 class DataSource:
-    """Where the images come from.
+    """Origin of the images: a name for result tables, the kind of loader and its root folder.
 
     Attributes:
         name: Short identifier written into result tables, e.g. ``"cifar10-jpg"``
@@ -118,16 +118,19 @@ def _extract(archive: Path, target: Path) -> None:
         with tarfile.open(archive) as tar:
             tar.extractall(scratch, filter="data")
         (scratch / COMPLETE_MARKER).write_text(str(archive.resolve()), encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
+        if target.exists() and not (target / COMPLETE_MARKER).is_file():
+            shutil.rmtree(target)  # left over from an extraction that was interrupted
         os.replace(scratch, target)
     except (tarfile.TarError, OSError) as error:
         shutil.rmtree(scratch, ignore_errors=True)
+        if (target / COMPLETE_MARKER).is_file():
+            logger.info("another process extracted %s into %s first", archive, target)
+            return
         raise ValueError(f"cannot extract archive {archive} ({error}). {DATA_HINT}") from error
 
 
 def _find_image_folder_root(extracted: Path, archive: Path) -> Path:
-    """Return ``extracted`` or its single top-level folder, whichever holds ``train/``."""
+    """Return ``extracted`` or its single top-level folder, whichever contains ``train/``."""
     if (extracted / "train").is_dir():
         return extracted
     folders = [entry for entry in extracted.iterdir() if entry.is_dir()]

@@ -1,6 +1,6 @@
 """Decode a split once into uint8 tensors and keep them in a ``.pt`` cache file.
 
-The cache file name holds a hash of the source, the split, the image size
+The cache file name contains a hash of the source, the split, the image size
 and a fingerprint of the files (relative path, size and modification time
 of each), so a changed folder is decoded again instead of read stale.
 """

@@ -23,7 +23,7 @@ GROUP = ["placement", "variant"]
 
 @dataclass(frozen=True)
 class Comparison:
-    """Variant ``a`` against variant ``b`` on one metric at the final epoch.
+    """Variant ``a`` against variant ``b`` on one metric, one value per seed.
 
     Attributes:
         metric: Column compared, e.g. ``"test_accuracy"``.
@@ -113,6 +113,18 @@ def compare(
     """
     sample_a = _final_values(frame, variant_a, placement, metric)
     sample_b = _final_values(frame, variant_b, placement if placement_b is None else placement_b, metric)
+    return compare_samples(sample_a, sample_b, metric, alpha)
+
+
+def compare_samples(
+    sample_a: pd.Series, sample_b: pd.Series, metric: str, alpha: float = DEFAULT_ALPHA
+) -> Comparison:
+    """Compare two samples of one metric, one value per seed, with Welch's t-test.
+
+    Raises:
+        ValueError: If either sample has fewer than two values.
+    """
+    sample_a, sample_b = sample_a.astype(float), sample_b.astype(float)
     test = welch_t_test(sample_a, sample_b)
     threshold = student_t_quantile(1.0 - alpha / 2.0, test.df) * test.standard_error
     return Comparison(

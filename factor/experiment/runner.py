@@ -42,7 +42,7 @@ class PreparedData:
     """The subsets and normalization shared by every run of a profile.
 
     Attributes:
-        source: Where the images came from.
+        source: Origin of the images.
         train: Training subset, uint8.
         test: Test subset, uint8.
         mean: Per-channel mean of the training subset, in [0, 1] units.

@@ -173,13 +173,15 @@ def welch_t_test(a: Sequence[float], b: Sequence[float]) -> WelchResult:
 def variance_ratio_test(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     """Return var(a) / var(b) and the two-sided F-test p-value for equal variances.
 
+    Two constant samples spread equally: the ratio is then 1 and the p-value 1.
+
     Raises:
-        ValueError: If either sample has fewer than two values, or both are constant.
+        ValueError: If either sample has fewer than two values.
     """
     _, var_a, n_a = _moments(a)
     _, var_b, n_b = _moments(b)
     if var_a == 0.0 and var_b == 0.0:
-        raise ValueError("both samples are constant: the variance ratio is undefined")
+        return 1.0, 1.0
     if var_b == 0.0:
         return math.inf, 0.0
     ratio = var_a / var_b
