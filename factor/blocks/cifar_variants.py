@@ -2,8 +2,8 @@
 
 Each variant is the ``"factorized"`` :class:`factor.cifar_net.CifarInceptionNet`
 with one attention block inserted after the Inception-style module at the
-placement grid, so a run measures what the attention adds on top of the
-1 x k + k x 1 factorization under the same protocol and data:
+placement grid. A run therefore measures what the attention adds on top of
+the 1 x k + k x 1 factorization, under the same protocol and data:
 
 * ``"factorized_se"``: :class:`factor.blocks.SqueezeExcitation` (reduction 16);
 * ``"factorized_strip"``: :class:`factor.blocks.StripConvAttention`
