@@ -112,6 +112,10 @@ def test_default_grid_size() -> None:
         (None, [16], [0], 4),
         # factorized_linear is not trained at 8.
         (["factorized_linear"], [8], None, 0),
+        # attention variants run only when named, and only at the main placement:
+        # 2 variants at 16 x 3 seeds.
+        (["factorized_se", "factorized_strip"], None, None, 6),
+        (["factorized_se"], [32], None, 0),
     ],
 )
 def test_grid_filters(variants, placements, seeds, expected: int) -> None:
@@ -131,6 +135,22 @@ def test_grid_filters(variants, placements, seeds, expected: int) -> None:
 def test_grid_rejects_bad_options(options: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build_grid(PROFILES["default"], **options)
+
+
+def test_default_grid_has_no_attention_variants() -> None:
+    variants = {spec.variant for spec in build_grid(PROFILES["default"])}
+    assert variants == {"full", "factorized", "factorized_linear", "separable"}
+
+
+@pytest.mark.parametrize("variant", ["factorized_se", "factorized_strip"])
+def test_attention_variant_trains(image_folder: Path, tmp_path: Path, variant: str) -> None:
+    results = run_experiment(
+        TINY, data=image_folder, output=tmp_path / "results.csv", variants=[variant],
+        placements=[16], seeds=[0], progress=False, cache_dir=tmp_path / "cache",
+    )
+    # One run of TINY.train.epochs = 2 epochs, one row each.
+    assert results["variant"].tolist() == [variant, variant]
+    assert results["epoch"].tolist() == [1, 2]
 
 
 def test_run_hash_tracks_protocol() -> None:

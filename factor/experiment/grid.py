@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from factor.blocks.cifar_variants import ATTENTION_VARIANTS
 from factor.cifar_net import PLACEMENTS, VARIANTS
 from factor.experiment.profiles import Profile
 
@@ -31,6 +32,7 @@ CODE_FILES = (
     "data/tensors.py",
     "experiment/runner.py",
     "layers/*.py",
+    "blocks/*.py",
 )
 """Files of the ``factor`` package whose code decides the numbers of a run."""
 
@@ -55,7 +57,10 @@ def build_grid(
 
     Args:
         profile: The protocol.
-        variants: Keep only these variants. None keeps all.
+        variants: Keep only these variants. None keeps the four variants of
+            ``factor.cifar_net.VARIANTS``; the attention variants of
+            ``factor.blocks.cifar_variants.ATTENTION_VARIANTS`` run only when
+            named here, and only at the main placement.
         seeds: Seeds to run. None uses ``seed, seed + 1, ...`` (``profile.num_seeds`` of them).
         placements: Keep only these placements. None keeps all.
         seed: First seed when ``seeds`` is None.
@@ -67,7 +72,10 @@ def build_grid(
         ValueError: For an unknown variant or placement, or an empty or
             repeated seed list.
     """
-    chosen_variants = _check_subset("variant", variants, VARIANTS)
+    if variants is None:
+        chosen_variants = list(VARIANTS)
+    else:
+        chosen_variants = _check_subset("variant", variants, VARIANTS + ATTENTION_VARIANTS)
     chosen_placements = _check_subset("placement", placements, PLACEMENTS)
     run_seeds = list(range(seed, seed + profile.num_seeds)) if seeds is None else list(seeds)
     if not run_seeds or len(set(run_seeds)) != len(run_seeds):
@@ -76,7 +84,8 @@ def build_grid(
     ordered = sorted(PLACEMENTS, key=lambda grid: grid != profile.main_placement)
     grid = []
     for placement in ordered:
-        allowed = VARIANTS if placement == profile.main_placement else profile.ablation_variants
+        main = placement == profile.main_placement
+        allowed = VARIANTS + ATTENTION_VARIANTS if main else profile.ablation_variants
         for variant in allowed:
             if variant in chosen_variants and placement in chosen_placements:
                 grid.extend(RunSpec(variant, placement, run_seed) for run_seed in run_seeds)

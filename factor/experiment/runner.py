@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from factor.blocks.cifar_variants import ATTENTION_VARIANTS, attention_cifar_net
 from factor.cifar_net import CifarInceptionNet
 from factor.data import (
     DataSource,
@@ -193,7 +194,8 @@ def train_run(
 ) -> pd.DataFrame:
     """Train one run from scratch and return its rows, one per epoch, without the hash."""
     set_seed(spec.seed)
-    model = CifarInceptionNet(
+    build = attention_cifar_net if spec.variant in ATTENTION_VARIANTS else CifarInceptionNet
+    model = build(
         spec.variant, spec.placement, width=profile.width, kernel_size=profile.kernel_size,
         num_classes=len(prepared.train.classes),
     )
