@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from factor.blocks.cifar_variants import ATTENTION_VARIANTS
+from factor.cifar_net import VARIANTS
 from factor.experiment import build_grid, default_output, get_profile, read_results, run_hash
 from factor.experiment.analysis import summarize
 
@@ -36,7 +38,8 @@ def current_results(
     Args:
         profile: Experiment profile name (``smoke``, ``default``, ``full``).
         output: Result CSV. None reads the harness's default file for ``profile``.
-        variants: Keep only these variants; None keeps every variant of the grid.
+        variants: Keep only these variants. None keeps every variant the
+            harness can train, the attention variants included.
 
     Returns:
         The current rows, possibly none. A missing file gives an empty table.
@@ -51,6 +54,8 @@ def current_results(
     if stored.empty:
         logger.info("no results in %s", path)
         return stored
+    if variants is None:
+        variants = [*VARIANTS, *ATTENTION_VARIANTS]
     grid = build_grid(protocol, variants=variants)
     sources = stored["data_source"].dropna().unique()
     hashes = {run_hash(protocol, spec, source) for spec in grid for source in sources}

@@ -48,6 +48,12 @@ def test_variant_filter(tmp_path):
     assert list(results["variant"]) == ["factorized"]
 
 
+def test_attention_variants_are_current(tmp_path):
+    rows = [_row("factorized", 0, 2, 0.5), _row("factorized_se", 0, 2, 0.6), _row("factorized_strip", 0, 2, 0.4)]
+    results = current_results("smoke", _write(tmp_path, rows))
+    assert list(results["variant"]) == ["factorized", "factorized_se", "factorized_strip"]
+
+
 def test_unknown_profile_raises(tmp_path):
     with pytest.raises(ValueError, match="profile='nope'"):
         current_results("nope", tmp_path / "absent.csv")
