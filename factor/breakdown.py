@@ -1,6 +1,6 @@
 """Group a model's measured cost by the kind of layer that performs it.
 
-The grouping answers "where does the computation of a CNN go": which share
+The grouping shows where the computation of a CNN goes: which share
 of the multiply-adds sits in 1x1, 3x3, larger or asymmetric convolutions,
 depthwise convolutions and fully connected layers.
 """

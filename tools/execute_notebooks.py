@@ -1,8 +1,8 @@
 """Execute the source notebooks with papermill and write them into ``book/``.
 
 Each ``notebooks/NN_name.ipynb`` runs with the parameters of one named
-profile (``notebooks/profiles/NN_name.yml`` maps a profile name to parameter
-values; a notebook without an entry for the profile runs on its defaults).
+profile. ``notebooks/profiles/NN_name.yml`` maps a profile name to parameter
+values, and a notebook without an entry for the profile runs on its defaults.
 The executed copy is written to ``book/NN_name.ipynb`` only when every cell
 succeeded, so a failed run never replaces a good copy. Each copy records a
 digest of its source and parameters in ``metadata.factor``, which the tests
