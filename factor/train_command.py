@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from factor.cifar_net import PLACEMENTS, VARIANTS
-from factor.experiment import PROFILES, default_output, run_experiment
+from factor.experiment import PROFILES, build_grid, default_output, get_profile, run_experiment
 from factor.experiment.analysis import summarize
 
 EXIT_USAGE = 2
@@ -64,6 +64,20 @@ def run(args: argparse.Namespace) -> int:
     """Train the requested runs, print a summary and return the exit status."""
     if args.threads is not None and args.threads < 1:
         return _fail(f"--threads {args.threads} is invalid: pass a positive number of threads")
+    if args.seeds is not None and any(seed < 0 for seed in args.seeds):
+        return _fail(f"--seeds {' '.join(map(str, args.seeds))} is invalid: pass non-negative integers")
+    try:
+        grid = build_grid(get_profile(args.profile), variants=args.variants, seeds=args.seeds,
+                          placements=args.placements)
+    except ValueError as error:
+        return _fail(str(error))
+    if not grid:
+        profile = get_profile(args.profile)
+        return _fail(
+            f"profile {args.profile} has no run for --variants {' '.join(args.variants or VARIANTS)} "
+            f"at --placements {' '.join(map(str, args.placements or PLACEMENTS))}: all variants train at "
+            f"{profile.main_placement}, and only {', '.join(profile.ablation_variants)} at the other placements"
+        )
     output = args.output if args.output is not None else default_output(args.profile)
     try:
         results = run_experiment(

@@ -107,3 +107,16 @@ def test_unwritable_output_fails(image_folder: Path, tmp_path: Path, capsys) -> 
 def test_zero_threads_fails(capsys) -> None:
     assert train("--threads", "0") == 2
     assert "--threads 0 is invalid" in capsys.readouterr().err
+
+
+def test_negative_seed_fails(capsys) -> None:
+    assert train("--seeds", "0", "-1") == 2
+    assert "--seeds 0 -1 is invalid" in capsys.readouterr().err
+
+
+def test_empty_grid_fails(tmp_path: Path, capsys) -> None:
+    # separable trains only at the main placement (16), so this selects no run.
+    assert train("--variants", "separable", "--placements", "32", "--output", str(tmp_path / "r.csv")) == 2
+    error = capsys.readouterr().err
+    assert "has no run for --variants separable at --placements 32" in error
+    assert not (tmp_path / "r.csv").exists()
