@@ -113,10 +113,22 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(error))
 
     if args.json:
-        sys.stdout.write(json.dumps(_as_json(args.model, report)) + "\n")
+        record = {**_as_json(args.model, report), "network": _describe(args),
+                  "unfactorized": args.unfactorized,
+                  "aux_logits": not args.no_aux if args.model == "inception_v3" else None}
+        sys.stdout.write(json.dumps(record) + "\n")
     else:
-        sys.stdout.write(_as_text(args.model, report))
+        sys.stdout.write(f"network:    {_describe(args)}\n" + _as_text(args.model, report))
     return 0
+
+
+def _describe(args: argparse.Namespace) -> str:
+    """Say which network was counted, so outputs of different options can be told apart."""
+    if not (args.unfactorized or args.no_aux):
+        return f"torchvision {args.model}"
+    kind = "unfactorized counterpart" if args.unfactorized else "factorized"
+    aux = "without" if args.no_aux else "with"
+    return f"factor Inception v3, {kind}, {aux} auxiliary classifier"
 
 
 def _build_requested_model(args: argparse.Namespace) -> nn.Module:

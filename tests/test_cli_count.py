@@ -45,11 +45,12 @@ def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     status = cli.main(["count", "resnet18", "--input-size", "64"])
     out = capsys.readouterr().out
     assert status == 0
+    assert out.splitlines()[0] == "network:    torchvision resnet18"
     assert "model:      resnet18" in out
     assert "input size: 1 x 3 x 64 x 64" in out
     assert f"params:     {RESNET18_PARAMS:,}" in out
     assert "FLOPs:" in out
-    table_header = out.splitlines()[6].split()
+    table_header = out.splitlines()[7].split()
     assert table_header == ["module", "type", "params", "macs", "flops"]
     assert "layer4.1.conv2" in out
 

@@ -58,3 +58,24 @@ def test_options_reject_other_models(capsys: pytest.CaptureFixture[str], option:
     assert captured.out == ""
     assert "apply only to inception_v3" in captured.err
     assert "'resnet18'" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("options", "network", "unfactorized", "aux_logits"),
+    [
+        ((), "torchvision inception_v3", False, True),
+        (("--no-aux",), "factor Inception v3, factorized, without auxiliary classifier", False, False),
+        (("--unfactorized",), "factor Inception v3, unfactorized counterpart, with auxiliary classifier", True, True),
+    ],
+)
+def test_json_names_counted_network(capsys, options, network, unfactorized, aux_logits) -> None:
+    record = count(capsys, *options)
+    assert record["network"] == network
+    assert record["unfactorized"] is unfactorized
+    assert record["aux_logits"] is aux_logits
+
+
+def test_text_header_names_network(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["count", "inception_v3", "--unfactorized"]) == 0
+    first_line = capsys.readouterr().out.splitlines()[0]
+    assert first_line == "network:    factor Inception v3, unfactorized counterpart, with auxiliary classifier"
