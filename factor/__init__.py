@@ -1,7 +1,7 @@
 """Measure and explain convolution factorization.
 
 The package backs a report on why Inception v3 replaces large convolutions
-by asymmetric or stacked small ones. It holds the layers, closed-form cost
+by asymmetric or stacked small ones. It contains the layers, closed-form cost
 formulas, measurement tools (parameters, MACs/FLOPs, latency, receptive
 fields, low-rank analysis), data loading, a training loop and plotting.
 """

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _describe(args: argparse.Namespace) -> str:
-    """Say which network was counted, so outputs of different options can be told apart."""
+    """Describe the counted network, so that outputs of different options differ."""
     if not (args.unfactorized or args.no_aux):
         return f"torchvision {args.model}"
     kind = "unfactorized counterpart" if args.unfactorized else "factorized"

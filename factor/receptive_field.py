@@ -5,7 +5,7 @@ The analytic receptive field of a chain of layers, per axis, is
     r = 1 + sum_i (k_i - 1) * d_i * prod_{j<i} s_j
 
 with kernel size k, dilation d and stride s of layer i. So a 1×7 conv then
-a 7×1 conv sees 7×7 input pixels, as do three stacked 3×3 convs.
+a 7×1 conv covers 7×7 input pixels, as do three stacked 3×3 convs.
 
 The effective receptive field (ERF) follows Luo et al., "Understanding the
 Effective Receptive Field in Deep Convolutional Neural Networks", NIPS 2016:

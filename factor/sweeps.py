@@ -47,7 +47,7 @@ POINTWISE = "pointwise"
 
 @dataclasses.dataclass(frozen=True)
 class LatencySettings:
-    """How :func:`factor.latency.measure_latency` times each variant.
+    """Settings with which :func:`factor.latency.measure_latency` times each variant.
 
     Attributes:
         device: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
